@@ -11,7 +11,15 @@ import argparse
 import importlib
 import sys
 
-COMMANDS = ("validate", "demand", "requirements", "solve", "project", "export")
+COMMANDS = (
+    "validate",
+    "demand",
+    "requirements",
+    "solve",
+    "project",
+    "export",
+    "compare",
+)
 
 
 def build_parser() -> argparse.ArgumentParser:
