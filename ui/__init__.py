@@ -1,0 +1,1 @@
+"""Streamlit pages and helpers of the planner app (see ``app.py``)."""
