@@ -18,7 +18,8 @@ TRUE_WORDS = {"true", "yes", "y", "1", "t", "x"}
 FALSE_WORDS = {"false", "no", "n", "0", "f"}
 DECIMAL_COMMA = re.compile(r"^[+-]?\d*,\d+$")
 LANGUAGE_SEPARATORS = re.compile(r"[;,|\s]+")
-LANGUAGE_TAG = r"^([a-z]{2})[-_][a-z0-9]{2,8}$"
+# A BCP 47 tag: language, then subtags such as script, region or private use.
+LANGUAGE_TAG = r"^([a-z]{2})(?:[-_][a-z0-9]{1,8})+$"
 
 
 def parse_number(value: Any, decimal_comma: bool = True) -> float:
@@ -61,7 +62,12 @@ def parse_bool(value: Any) -> bool:
 
 
 def parse_languages(value: Any) -> tuple[str, ...]:
-    """Split a language list on ``;``, ``,``, ``|`` or spaces into language codes."""
+    """Split a language list on ``;``, ``,``, ``|`` or spaces into language codes.
+
+    A list or tuple of codes (from an editable table) is accepted as well.
+    """
+    if isinstance(value, (list, tuple)):
+        value = ";".join(str(code) for code in value)
     codes = [
         language_code(code) for code in LANGUAGE_SEPARATORS.split(str(value)) if code
     ]

@@ -73,7 +73,12 @@ def sniff_delimiter(text: str) -> str:
 
 
 def decode(data: bytes, file: str) -> str:
-    """Decode CSV bytes: UTF-8 with or without BOM, else Windows-1252 (old Excel)."""
+    """Decode CSV bytes: UTF-8 with or without BOM, UTF-16 with BOM, else Windows-1252.
+
+    Excel saves "Unicode Text" as UTF-16 with a byte-order mark.
+    """
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return data.decode("utf-16", errors="replace")
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError:

@@ -89,8 +89,9 @@ def _columnwise(
         is_text &= frame[column].map(lambda value: isinstance(value, str)).to_numpy()
 
     texts = frame["interval_start"].where(is_text, "")
+    # A time of day is required: the "-22" ending "2027-03-22" is not an offset.
     has_offset = texts.str.contains(OFFSET_AT_END, regex=True) & texts.str.match(
-        r"^\d{4}-\d{2}-\d{2}"
+        r"^\d{4}-\d{2}-\d{2}[Tt ]\d"
     )
     starts = pd.to_datetime(
         texts.where(has_offset), format="ISO8601", utc=True, errors="coerce"

@@ -34,6 +34,9 @@ _TINY = 1e-250
 
 _SERIES_TOLERANCE = 1e-17
 
+MAX_AGENTS = 2.0**53
+"""Largest agent count ``agents_needed`` returns; floats hold whole numbers exactly up to it."""
+
 _ERLANG_A_NAMES = (
     "erlang_a_prob_wait",
     "erlang_a_prob_abandon",
@@ -67,8 +70,10 @@ def _as_servers(servers: ArrayLike) -> np.ndarray:
 
 def _as_load(load: ArrayLike) -> np.ndarray:
     array = np.asarray(load, dtype=float)
-    if np.any(~np.isfinite(array)) or np.any(array < 0):
-        raise ValueError(f"load must be finite and >= 0 [Erlangs], got {load!r}")
+    invalid = ~np.isfinite(array) | (array < 0)
+    if np.any(invalid):
+        first = float(array[invalid].flat[0])
+        raise ValueError(f"load must be finite and >= 0 [Erlangs], got {first!r}")
     return array
 
 
@@ -197,6 +202,15 @@ def _service_level(servers, load, aht, target_wait, patience) -> np.ndarray:
     return np.asarray(service_level_a(servers, load, aht, target_wait, patience))
 
 
+def _check_agent_count(agents: np.ndarray, load: np.ndarray) -> None:
+    if np.any(agents > MAX_AGENTS):
+        row = int(np.argmax(agents))
+        raise ValueError(
+            f"more than {MAX_AGENTS:.0f} agents would be needed at load {load[row]:g} "
+            "Erlangs; check the handle time and the arrivals"
+        )
+
+
 def agents_needed(
     load: ArrayLike,
     aht: ArrayLike,
@@ -264,6 +278,7 @@ def agents_needed(
     if patience is not None:
         patience = np.ravel(patience)
     low = np.ravel(low).copy()
+    _check_agent_count(low, load)
 
     def meets(servers: np.ndarray, rows: np.ndarray) -> np.ndarray:
         rows_patience = None if patience is None else patience[rows]
@@ -294,6 +309,8 @@ def agents_needed(
         )
 
     # Bisect: ``high`` meets the target and every N below ``low`` does not.
+    # Beyond MAX_AGENTS, N + 1 == N in floats and the bisection would never end.
+    _check_agent_count(high, load)
     open_rows = np.flatnonzero(high > low)
     while open_rows.size:
         middle = np.floor((low[open_rows] + high[open_rows]) / 2)

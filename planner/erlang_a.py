@@ -28,9 +28,12 @@ derivative of the same sum with respect to the abandonment rate. That derivative
 comes from the series for ``J`` where it converges fast, and otherwise from a
 central difference in the shape of ``P`` (relative error about 1e-7).
 
-NOTE: with a patience of thousands of AHTs the results tend to Erlang C, but the
-service level loses digits (about 1e-3 relative at 1e8 AHTs) and the series
-evaluations slow down; leave ``patience`` unset there.
+With a patience of thousands of AHTs the results tend to Erlang C, and the
+service-level formula loses digits to cancellation (about 1e-4 absolute at 1e9 AHTs,
+1e-1 at 1e14). Beyond ``C_LIMIT_PATIENCE`` AHTs, where Erlang A and C differ by
+less than about 1e-7, a stable queue (more agents than load) therefore gets the
+Erlang C service level. NOTE: the series evaluations still slow down there;
+leaving ``patience`` unset is the better choice.
 
 A. Mandelbaum and S. Zeltyn, "The Palm/Erlang-A queue, with applications to call
 centers" (2005), describe this model, its birth-death representation, the
@@ -44,9 +47,17 @@ import numpy as np
 from numpy.typing import ArrayLike
 from scipy import special
 
-from planner.erlang import _as_load, _as_servers, _finish, log_erlang_b
+from planner.erlang import (
+    _as_load,
+    _as_servers,
+    _finish,
+    log_erlang_b,
+    service_level_c,
+)
 
 _TINY = 1e-250
+C_LIMIT_PATIENCE = 1e7
+"""Patience, in AHTs, above which a stable queue gets the Erlang C service level."""
 _SERIES_TOLERANCE = 1e-17
 
 
@@ -187,6 +198,11 @@ def service_level_a(
     late = np.exp(_log_gammainc(parts.y + 1, shrunk_x) - parts.log_p)
     value = parts.prob_served - parts.inverse_rho * late * parts.prob_wait
     value = np.clip(value, 0.0, 1.0)
+
+    near_c = busy & (patience > C_LIMIT_PATIENCE * aht) & (servers > load)
+    if near_c.any():
+        limit = service_level_c(servers, load, aht, target_wait)
+        value = np.where(near_c, limit, value)
     return _by_case(busy, load, servers, value, 0.0, 1.0)
 
 

@@ -30,6 +30,10 @@ PRODUCT_ID = "-//support-planner//roster export//EN"
 UID_DOMAIN = "support-planner"
 
 _UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
+_WINDOWS_DEVICES = frozenset(
+    ["CON", "PRN", "AUX", "NUL"]
+    + [f"{device}{digit}" for device in ("COM", "LPT") for digit in range(1, 10)]
+)
 
 
 def safe_id(agent_id: str) -> str:
@@ -124,26 +128,45 @@ def agent_calendars(
 
 
 def calendar_file_name(agent_id: str) -> str:
-    """Name the .ics file of an agent, safe on every file system."""
-    return f"{safe_id(agent_id)}.ics"
+    """Name the .ics file of one agent; ``calendar_file_names`` also avoids clashes."""
+    stem = safe_id(agent_id)
+    device, dot, rest = stem.partition(".")
+    if device.upper() in _WINDOWS_DEVICES:
+        # Windows reserves these names whatever follows the first dot.
+        stem = f"{device}-agent{dot}{rest}"
+    return f"{stem}.ics"
+
+
+def calendar_file_names(agent_ids: Iterable[str]) -> dict[str, str]:
+    """Map agent ids to distinct .ics file names, safe on every file system.
+
+    Names are compared without regard to case, as Windows and macOS do, so ids
+    ``A1`` and ``a1`` get ``A1.ics`` and ``a1 (2).ics``. Windows device names such
+    as ``CON`` get a suffix.
+    """
+    names: dict[str, str] = {}
+    used: set[str] = set()
+    for agent_id in agent_ids:
+        file_name = calendar_file_name(agent_id)
+        stem = file_name.removesuffix(".ics")
+        number = 2
+        while file_name.lower() in used:
+            file_name = f"{stem} ({number}).ics"
+            number += 1
+        used.add(file_name.lower())
+        names[agent_id] = file_name
+    return names
 
 
 def calendars_zip(calendars: dict[str, bytes]) -> bytes:
     """Pack the calendars of ``agent_calendars`` into a zip of ``<agent>.ics`` files.
 
-    In the improbable case that two ids map to one file name, the later file gets a
-    numbered name (``a-1234abcd (2).ics``).
+    File names come from ``calendar_file_names``: where two ids map to one name, the
+    later file gets a numbered name (``a-1234abcd (2).ics``).
     """
     buffer = io.BytesIO()
-    used: set[str] = set()
+    names = calendar_file_names(calendars)
     with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as archive:
         for agent_id, content in calendars.items():
-            stem = safe_id(agent_id)
-            file_name = f"{stem}.ics"
-            number = 2
-            while file_name in used:
-                file_name = f"{stem} ({number}).ics"
-                number += 1
-            used.add(file_name)
-            archive.writestr(file_name, content)
+            archive.writestr(names[agent_id], content)
     return buffer.getvalue()

@@ -15,7 +15,7 @@ from typing import Any
 
 import pandas as pd
 
-from planner.csvread import read_csv_bytes, table_from_frame
+from planner.csvread import decode, read_csv_bytes, table_from_frame
 from planner.csvsafe import write_csv
 from planner.demand_check import check_demand
 from planner.model import Agent, Scenario, Settings, TimeOff
@@ -266,7 +266,7 @@ def read_table_bytes(data: bytes, file: str) -> pd.DataFrame:
 
 def read_settings_bytes(data: bytes, file: str = "scenario.toml") -> dict[str, Any]:
     """Parse a ``scenario.toml`` file's bytes; raises ScenarioError on invalid TOML."""
-    settings, _, problems = parse_toml(data.decode("utf-8-sig", errors="replace"), file)
+    settings, _, problems = parse_toml(decode(data, file), file)
     if problems:
         raise ScenarioError(problems)
     return settings

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import io
 import zipfile
+import zlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -17,7 +18,7 @@ from typing import Any
 
 import pandas as pd
 
-from planner.csvread import Table, read_csv_bytes, table_from_records
+from planner.csvread import Table, decode, read_csv_bytes, table_from_records
 from planner.problems import Problem, ScenarioError
 from planner.settings_io import parse_toml, settings_from_rows
 
@@ -96,9 +97,35 @@ def read_zip(path: Path) -> RawScenario:
                     )
                 ]
             )
-        contents = {name: archive.read(info) for name, info in chosen.items()}
+        contents = {
+            name: _read_member(archive, info, path) for name, info in chosen.items()
+        }
     members = {name: (lambda data=data: data) for name, data in contents.items()}
     return _read_members(members, str(path))
+
+
+def _read_member(archive: zipfile.ZipFile, info: zipfile.ZipInfo, path: Path) -> bytes:
+    """Read one member, turning a damaged, encrypted or unsupported one into a problem."""
+    try:
+        return archive.read(info)
+    except (
+        zipfile.BadZipFile,
+        RuntimeError,
+        NotImplementedError,
+        zlib.error,
+        EOFError,
+        OSError,
+    ) as error:
+        raise ScenarioError(
+            [
+                whole_file(
+                    path.name,
+                    f"cannot read {info.filename} from the zip ({error})",
+                    "Zip the scenario folder again without a password, "
+                    "using plain (deflate) compression.",
+                )
+            ]
+        ) from None
 
 
 def _zip_members(infos: list[zipfile.ZipInfo]) -> dict[str, zipfile.ZipInfo]:
@@ -130,7 +157,7 @@ def _read_members(members: dict[str, Callable[[], bytes]], source: str) -> RawSc
         )
         raw.settings_read = False
     else:
-        text = members["scenario.toml"]().decode("utf-8-sig", errors="replace")
+        text = decode(members["scenario.toml"](), "scenario.toml")
         raw.settings, raw.settings_rows, problems = parse_toml(text, "scenario.toml")
         raw.problems += problems
         raw.settings_read = not problems

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import difflib
 import json
+import math
 import re
 import tomllib
 import typing
@@ -124,7 +125,8 @@ class SettingsReader:
         self.sections = leaf_sections()
 
     def report(self, key: str, value: Any, message: str, fix: str) -> None:
-        row = self.rows.get(key)
+        # A list item (rules.shift_hours.1) is written on the line of its list.
+        row = self.rows.get(re.sub(r"(\.\d+)+$", "", key))
         shown = None if value is None else _show(value)
         self.problems.append(Problem(self.file, row, key, shown, message, fix))
 
@@ -165,6 +167,21 @@ class SettingsReader:
                 cleaned[key] = value if isinstance(value, str) else str(value)
             else:
                 cleaned[key] = value
+            if model.model_fields[key].annotation is date and _is_number(value):
+                # Pydantic would read 20270322 (or 0) as a Unix time.
+                self.report(
+                    dotted,
+                    value,
+                    "is a number, not a date",
+                    f"Set {dotted} to {KEY_HINTS.get(key, 'a date')}.",
+                )
+                del cleaned[key]
+            elif _is_non_finite(cleaned[key]):
+                hint = KEY_HINTS.get(key, "a finite number")
+                self.report(
+                    dotted, value, "is not a finite number", f"Set {dotted} to {hint}."
+                )
+                del cleaned[key]
         return cleaned
 
     def _clean_tiers(self, raw: Any) -> Any:
@@ -221,13 +238,16 @@ class SettingsReader:
     def _report_pydantic(self, detail: dict[str, Any], cleaned: dict[str, Any]) -> None:
         loc = [str(part) for part in detail["loc"] if part != "[key]"]
         key = ".".join(loc)
-        leaf = loc[-1] if loc else ""
+        named = [part for part in loc if not part.isdigit()]
+        leaf = named[-1] if named else ""
         kind = detail["type"]
+        if kind == "missing" and any(p.column == key for p in self.problems):
+            return  # The value was present but rejected, and that is reported.
         context = detail.get("ctx") or {}
         value = None if kind == "missing" else detail.get("input")
         message = _error_text(kind, context)
         hint = KEY_HINTS.get(leaf)
-        fix = f"Set {key} to {hint}." if hint else "Correct the value."
+        fix = f"Set {'.'.join(named)} to {hint}." if hint else "Correct the value."
         if kind == "missing" and key == "week_start":
             message = "week_start is missing"
             fix = "Add week_start = 2027-03-22 (any date; the horizon starts there)."
@@ -256,6 +276,14 @@ def _error_text(kind: str, context: dict[str, Any]) -> str:
     if kind == "value_error":
         return str(context.get("error", "is invalid"))
     return "is invalid"
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
+def _is_non_finite(value: Any) -> bool:
+    return isinstance(value, float) and not math.isfinite(value)
 
 
 def _plain(value: Any) -> str:
@@ -400,6 +428,18 @@ def settings_from_rows(
                     None,
                     "the value is empty",
                     "Fill in a value or delete the row.",
+                )
+            )
+            continue
+        if dotted in rows:
+            problems.append(
+                Problem(
+                    file,
+                    row,
+                    dotted,
+                    str(value),
+                    f"duplicate key (also on row {rows[dotted]})",
+                    "Keep one row per key and delete the other.",
                 )
             )
             continue

@@ -50,7 +50,12 @@ from sqlalchemy import (
     select,
 )
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.exc import (
+    ArgumentError,
+    IntegrityError,
+    NoSuchModuleError,
+    OperationalError,
+)
 from sqlalchemy.pool import StaticPool
 
 from planner.loading import build_scenario, scenario_to_tables
@@ -349,7 +354,16 @@ class ScenarioStore:
 
     def __init__(self, url: str | None = None):
         self.url = resolve_url(url)
-        self.engine = _create_engine(self.url)
+        try:
+            self.engine = _create_engine(self.url)
+        except (ArgumentError, NoSuchModuleError, ImportError) as error:
+            logger.error("Could not open scenario store: %s", error)
+            raise StoreError(
+                f"Could not open the scenario store: {error}. Use a SQLite file path, "
+                "or a database URL whose driver is installed (for example "
+                f"postgresql+psycopg://... needs the psycopg package); set "
+                f"{STORE_URL_VARIABLE} accordingly."
+            ) from error
         shown = self.engine.url.render_as_string()
         try:
             with self._writing() as connection:

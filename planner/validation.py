@@ -9,6 +9,7 @@ off for an unknown agent) run once both tables are read.
 from __future__ import annotations
 
 import difflib
+import re
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from functools import lru_cache, partial
@@ -74,6 +75,9 @@ def timezone_fix(name: str) -> str | None:
     names = _zone_names()
     if name in names:
         return None
+    offset = _fixed_offset_fix(name)
+    if offset:
+        return offset
     lowered = {candidate.lower(): candidate for candidate in names}
     if name.lower() in lowered:
         return f"Did you mean {lowered[name.lower()]!r}? Time zone names are case-sensitive."
@@ -81,6 +85,29 @@ def timezone_fix(name: str) -> str | None:
     if close:
         return f"Did you mean {close[0]!r}? Use an IANA time zone name."
     return "Use an IANA time zone name such as 'Europe/Berlin' or 'America/New_York'."
+
+
+def _fixed_offset_fix(name: str) -> str | None:
+    """Suggest the IANA name of a fixed offset written as ``UTC+1`` or ``GMT-05:00``.
+
+    IANA ``Etc/GMT`` names invert the sign: ``Etc/GMT-1`` is UTC+1.
+    """
+    match = re.fullmatch(
+        r"(?:UTC|GMT)\s*([+-])\s*(\d{1,2})(?::?00)?", name.strip(), re.IGNORECASE
+    )
+    if not match:
+        return None
+    sign, hours = match.group(1), int(match.group(2))
+    if hours == 0:
+        return "Did you mean 'UTC'? Use an IANA time zone name."
+    if hours > 14:
+        return "Use an IANA time zone name such as 'Europe/Berlin'; offsets reach 14 hours at most."
+    inverted = "-" if sign == "+" else "+"
+    return (
+        f"Use the agent's city zone, e.g. 'Europe/Berlin', which follows daylight "
+        f"saving time, or 'Etc/GMT{inverted}{hours}' for a fixed UTC{sign}{hours} "
+        "(IANA inverts the sign)."
+    )
 
 
 def language_fix(code: str) -> str:

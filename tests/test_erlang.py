@@ -220,3 +220,21 @@ def test_requirement_meets_target_minimal(load, target, wait, cap):
     )
     fails_cap = fewer == 0 or load / fewer > cap + 1e-9
     assert fails_level or fails_cap
+
+
+def test_agents_needed_beyond_int64_raises():
+    # 1e19 Erlangs needs at least 1e19 agents, more than an int64 holds (9.2e18).
+    with pytest.raises(ValueError, match="agents would be needed"):
+        agents_needed(
+            np.array([1.0, 1e19]), aht=1.0, target_wait=1.0, service_level=0.8
+        )
+
+
+def test_non_finite_load_message_names_the_value():
+    load = np.zeros(5000)
+    load[7] = np.inf
+
+    with pytest.raises(ValueError) as caught:
+        agents_needed(load, aht=1.0, target_wait=1.0, service_level=0.8)
+    assert "got inf" in str(caught.value)
+    assert len(str(caught.value)) < 200

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import heapq
 
+import mpmath
 import numpy as np
 import pytest
 from hypothesis import given, settings
@@ -156,6 +157,27 @@ def test_erlang_a_long_patience_approaches_erlang_c():
     assert asa_a(servers, load, aht, 1e7) == pytest.approx(
         asa_c(servers, load, aht), rel=1e-4
     )
+
+
+def erlang_c_level_mpmath(servers: int, load: float, aht: float, wait: float) -> float:
+    """Erlang C service level at 50 digits, from the Erlang B sum."""
+    with mpmath.workdps(50):
+        a = mpmath.mpf(load)
+        terms = [a**k / mpmath.factorial(k) for k in range(servers + 1)]
+        blocking = terms[-1] / mpmath.fsum(terms)
+        waiting = servers * blocking / (servers - a * (1 - blocking))
+        return float(1 - waiting * mpmath.exp(-(servers - a) * wait / aht))
+
+
+@pytest.mark.parametrize("patience_in_aht", [1e9, 1e12, 1e15])
+@pytest.mark.parametrize(
+    ("servers", "load", "wait"), [(10, 8.0, 0.5), (100, 95.0, 0.2), (3, 1.0, 2.0)]
+)
+def test_erlang_a_huge_patience_level_is_erlang_c(servers, load, wait, patience_in_aht):
+    aht = 2.0
+    level = service_level_a(servers, load, aht, wait * aht, patience_in_aht * aht)
+    expected = erlang_c_level_mpmath(servers, load, aht, wait * aht)
+    assert level == pytest.approx(expected, abs=1e-6)
 
 
 def test_erlang_a_overloaded_stays_finite():

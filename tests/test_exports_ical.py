@@ -14,6 +14,7 @@ import pytest
 from planner.ical import (
     agent_calendars,
     calendar_file_name,
+    calendar_file_names,
     calendars_zip,
     safe_id,
     shift_summary,
@@ -191,6 +192,18 @@ def test_safe_id_distinct_and_clean() -> None:
         assert re.fullmatch(r"[A-Za-z0-9_][A-Za-z0-9._-]*", token)
     assert calendar_file_name("../etc/passwd").endswith(".ics")
     assert "/" not in calendar_file_name("../etc/passwd")
+
+
+def test_file_names_differ_without_case() -> None:
+    names = calendar_file_names(["A1", "a1", "CON", "nul.x", "b"])
+
+    lowered = [name.lower() for name in names.values()]
+    assert len(set(lowered)) == 5
+    assert names["A1"] == "A1.ics"
+    assert names["a1"] == "a1 (2).ics"
+    assert names["CON"].split(".")[0].upper() != "CON"
+    assert names["nul.x"].split(".")[0].upper() != "NUL"
+    assert names["b"] == "b.ics"
 
 
 def test_shift_summary_uses_local_clock() -> None:

@@ -350,6 +350,20 @@ def test_unwritable_location_raises_store_error(tmp_path: Path) -> None:
     assert STORE_URL_VARIABLE in str(caught.value)
 
 
+@pytest.mark.parametrize(
+    "url",
+    [
+        "notadatabase://host/db",
+        "postgresql+nosuchdriver://user@127.0.0.1:1/db",
+        "://no-scheme",
+    ],
+)
+def test_unusable_url_raises_store_error(url: str) -> None:
+    with pytest.raises(StoreError) as caught:
+        ScenarioStore(url)
+    assert STORE_URL_VARIABLE in str(caught.value)
+
+
 def test_round_trip_without_timeoff(store: ScenarioStore) -> None:
     scenario = make_scenario(with_timeoff=False)
 

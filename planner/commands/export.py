@@ -16,7 +16,7 @@ from pathlib import Path
 import pandas as pd
 
 from planner.exports import summary_tables, workbook_bytes
-from planner.ical import agent_calendars, calendar_file_name
+from planner.ical import agent_calendars, calendar_file_names
 from planner.model import Scenario
 from planner.problems import Problem, ScenarioError
 from planner.shifts import Shift
@@ -197,9 +197,10 @@ def _read_shifts(
 
 def _write_calendars(ics_dir: Path, shifts: list[Shift], scenario: Scenario) -> int:
     calendars = agent_calendars(shifts, scenario)
+    names = calendar_file_names(calendars)
     ics_dir.mkdir(parents=True, exist_ok=True)
     for agent_id, content in calendars.items():
-        (ics_dir / calendar_file_name(agent_id)).write_bytes(content)
+        (ics_dir / names[agent_id]).write_bytes(content)
     return len(calendars)
 
 
