@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 DEMO := data/demo
 OUT := out/demo
 
-.PHONY: demo solve test install clean
+.PHONY: demo pipeline test install clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -16,9 +16,16 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP)
 
-demo: $(STAMP)
+demo: pipeline
+	$(BIN)/streamlit run app.py --server.headless true
+
+# The command-line pipeline alone: validate, requirements, solve and export the demo.
+pipeline: $(STAMP)
+	mkdir -p $(OUT)
 	$(BIN)/planner validate $(DEMO)
+	$(BIN)/planner requirements $(DEMO) --out $(OUT)/requirements.csv
 	$(BIN)/planner solve $(DEMO) --out $(OUT); status=$$?; [ $$status -eq 0 ] || [ $$status -eq 3 ]
+	$(BIN)/planner export $(OUT) --scenario $(DEMO) --xlsx $(OUT)/roster.xlsx --ics-dir $(OUT)/calendars
 
 test: $(STAMP)
 	bash scripts/install-browser.sh
