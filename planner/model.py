@@ -9,6 +9,7 @@ that a misspelt key is reported instead of silently ignored.
 from __future__ import annotations
 
 from datetime import date, datetime, timezone
+from functools import cached_property
 from typing import Literal
 
 import pandas as pd
@@ -117,7 +118,7 @@ class Settings(_Strict):
     rules: Rules = Rules()
     solver: SolverSettings = SolverSettings()
 
-    @property
+    @cached_property
     def horizon(self) -> Horizon:
         start = datetime.combine(self.week_start, datetime.min.time(), timezone.utc)
         return Horizon(start=start, days=self.days, interval_minutes=self.interval_minutes)
@@ -175,7 +176,7 @@ class Scenario(BaseModel):
     timeoff: tuple[TimeOff, ...] = ()
     source: str = ""
 
-    @property
+    @cached_property
     def horizon(self) -> Horizon:
         return self.settings.horizon
 
