@@ -16,13 +16,13 @@ from pathlib import Path
 
 import pandas as pd
 
+from planner.commands.floor_report import print_floor_violations
 from planner.commands.validate import problem_table
 from planner.csvsafe import write_csv
 from planner.problems import ScenarioError
 
 EXIT_INVALID = 2
 EXIT_BELOW_FLOOR = 3
-SHOWN_ROWS = 10
 
 
 def add_parser(subparsers: argparse._SubParsersAction) -> None:
@@ -130,7 +130,7 @@ def _project_and_write(args, scenario, shifts, requirements) -> int:
 
     print(_report(summary), file=sys.stderr)
     if not violations.empty:
-        _print_violations(violations)
+        print_floor_violations(violations)
         return EXIT_BELOW_FLOOR
     return 0
 
@@ -199,19 +199,3 @@ def _report(summary: dict) -> str:
             f"{simulated['replications']} replications"
         )
     return "\n".join(lines)
-
-
-def _print_violations(violations: pd.DataFrame) -> None:
-    count = violations["interval_start"].nunique()
-    print(f"{count} interval(s) below a floor:", file=sys.stderr)
-    for row in violations.head(SHOWN_ROWS).itertuples():
-        print(
-            f"  {row.interval_start:%Y-%m-%d %H:%M} UTC {row.tier_or_queue}: "
-            f"{row.reason}",
-            file=sys.stderr,
-        )
-    if len(violations) > SHOWN_ROWS:
-        print(
-            f"  ... {len(violations) - SHOWN_ROWS} more in summary.json",
-            file=sys.stderr,
-        )

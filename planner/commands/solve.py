@@ -16,6 +16,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from planner.commands.floor_report import print_floor_violations
 from planner.commands.validate import problem_table
 from planner.csvsafe import write_csv
 from planner.loading import load_scenario
@@ -26,7 +27,6 @@ from planner.shifts import Shift
 EXIT_NO_ROSTER = 1
 EXIT_INVALID = 2
 EXIT_BELOW_FLOOR = 3
-SHOWN_VIOLATIONS = 10
 
 
 def add_parser(subparsers: argparse._SubParsersAction) -> None:
@@ -242,19 +242,6 @@ def _write_summary(out, scenario, result, kpis: dict, warnings: list[str]) -> No
 
 
 def _print_violations(result) -> None:
-    violations = result.floor_violations
-    count = violations["interval_start"].nunique()
-    print(f"{count} interval(s) below a floor:", file=sys.stderr)
-    for row in violations.head(SHOWN_VIOLATIONS).itertuples():
-        print(
-            f"  {row.interval_start:%Y-%m-%d %H:%M} UTC {row.tier_or_queue}: "
-            f"{row.scheduled} of {row.required} ({row.reason})",
-            file=sys.stderr,
-        )
-    if len(violations) > SHOWN_VIOLATIONS:
-        print(
-            f"  ... {len(violations) - SHOWN_VIOLATIONS} more in summary.json",
-            file=sys.stderr,
-        )
+    print_floor_violations(result.floor_violations)
     for proposal in result.proposals:
         print(f"proposal: {proposal}", file=sys.stderr)
