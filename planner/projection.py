@@ -15,9 +15,10 @@ over intervals with too few agents or none, and escalations between tiers. Defin
   at that tier. Tickets escalated past the last defined tier count as resolved there.
   ``overall`` covers every ticket created in the horizon.
 
-KPI values that cannot be computed (no tickets, or tickets that are never picked up
-because a queue has nobody all week) are ``None``; ``unserved_queues`` names the
-queues in the second case.
+KPI values that cannot be computed are ``None``: there are no tickets, or some tickets
+are never picked up because a queue's agents start fewer tickets over the week than
+arrive, so its backlog never clears (a queue with nobody all week is the extreme
+case). ``unserved_queues`` names the queues in the second case.
 """
 
 from __future__ import annotations

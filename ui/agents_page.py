@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from planner.cells import parse_bool, parse_languages, parse_number
+from planner.cells import parse_bool, parse_integer, parse_languages, parse_number
 from ui import state
 from ui.feedback import guard, show_problems
 
@@ -187,7 +187,7 @@ def typed_value(column: str, value: str) -> object:
     if column in ("min_hours_week", "max_hours_week", "cost_per_hour"):
         return parse_number(value)
     if column == "max_days_week":
-        return int(parse_number(value))
+        return parse_integer(value)
     if column == "night_ok":
         return parse_bool(value)
     if column == "tier" and value.strip().upper() not in ("L1", "L2", "L3"):

@@ -49,7 +49,11 @@ def day_hour_heatmap(
             y=alt.Y(
                 "day:O", title=DAY_AXIS, sort=days, axis=alt.Axis(labelOverlap=False)
             ),
-            color=alt.Color("value:Q", title=legend, scale=scale),
+            # "~g" drops trailing zeros: a constant requirement of 2 reads "2",
+            # not "2.000000".
+            color=alt.Color(
+                "value:Q", title=legend, scale=scale, legend=alt.Legend(format="~g")
+            ),
             tooltip=[
                 alt.Tooltip("day:O", title="Day (UTC)"),
                 alt.Tooltip("hour:O", title="Hour (UTC)"),

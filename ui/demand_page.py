@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 
+import pandas as pd
 import streamlit as st
 
 from ui import charts, state
@@ -181,7 +182,25 @@ def _requirements() -> None:
     _requirement_summary(requirements)
 
 
+def _capacity_warnings(requirements) -> None:
+    """Warn when a tier needs more agents at once than the scenario has in it."""
+    scenario = state.current_scenario()
+    peaks = requirements.groupby(["tier", "interval_start"])["required"].sum()
+    peaks = peaks.groupby(level="tier").max()
+    agents = pd.Series([agent.tier for agent in scenario.agents]).value_counts()
+    for tier, peak in peaks.items():
+        available = int(agents.get(tier, 0))
+        if peak > available:
+            st.warning(
+                f"{tier} needs up to {int(peak)} agents on shift at once, but the "
+                f"scenario has {available} {tier} agents. Check the targets "
+                "(service level, target wait, shrinkage) or add agents; the solver "
+                "can only staff part of this requirement."
+            )
+
+
 def _requirement_summary(requirements) -> None:
+    _capacity_warnings(requirements)
     summary = requirements.groupby("queue", sort=False).agg(
         arrivals=("arrivals", "sum"),
         peak_required=("required", "max"),

@@ -22,7 +22,7 @@ def problems_frame(problems: list[Problem]) -> pd.DataFrame:
                 "file": problem.file,
                 "row": problem.row,
                 "column": problem.column,
-                "value": problem.value,
+                "value": _shown_value(problem.value),
                 "problem": problem.message,
                 "fix": problem.fix,
             }
@@ -30,6 +30,13 @@ def problems_frame(problems: list[Problem]) -> pd.DataFrame:
         ],
         columns=["file", "row", "column", "value", "problem", "fix"],
     ).astype({"row": "Int64"})
+
+
+def _shown_value(value: object) -> object:
+    """Return the offending value, or "(empty)" for a missing cell."""
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return "(empty)"
+    return value
 
 
 def show_problems(problems: list[Problem], title: str | None = None) -> None:
@@ -61,7 +68,8 @@ def guard(action: str) -> Iterator[None]:
         LOG.exception("failed while %s", action)
         st.error(
             f"Something went wrong while {action}: {error.__class__.__name__}: "
-            f"{error}. Your input is kept; details are in the server log."
+            f"{str(error).rstrip('.')}. Your input is kept; details are in the "
+            "server log."
         )
 
 

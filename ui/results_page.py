@@ -58,7 +58,7 @@ def show_kpis(outcome: state.Outcome) -> None:
 
     tiers = outcome.scenario.settings.tier_order
     mttr = kpis.get("mttr_minutes") or {}
-    # MTTR is None when a queue with tickets has no agent all week.
+    # MTTR is None when a queue's backlog never clears (more tickets than capacity).
     unserved = kpis.get("unserved_queues") or []
     missing = "unbounded" if unserved else "n/a"
     columns = st.columns(1 + len(tiers))
@@ -84,8 +84,10 @@ def show_kpis(outcome: state.Outcome) -> None:
     )
     if unserved:
         st.warning(
-            f"Nobody serves {', '.join(unserved)} all week, so its tickets are never "
-            "picked up and MTTR is unbounded."
+            f"The roster cannot work off all tickets of {', '.join(unserved)}: "
+            "over the planning period their agents can start fewer tickets than "
+            "arrive, so the backlog never clears and MTTR is unbounded. Add agents "
+            "or hours for these queues, then solve again."
         )
     gap = "n/a" if result.gap is None else f"{100 * result.gap:.1f} %"
     st.caption(

@@ -20,7 +20,10 @@ def render(outcome) -> None:
     replications = left.number_input("Replications", 2, 100, 10, 1, key="sim_reps")
     seed = middle.number_input("Seed", 0, 2**31 - 1, 0, 1, key="sim_seed")
     abandonment = right.checkbox(
-        "Tickets abandon (tiers with patience_minutes)", key="sim_abandon"
+        "Abandonment",
+        key="sim_abandon",
+        help="Tickets leave the queue after the tier's patience_minutes, "
+        "for tiers that set it.",
     )
     if st.button("Simulate MTTR", key="simulate", type="primary"):
         with st.spinner(f"Simulating {int(replications)} replications"):
@@ -39,10 +42,15 @@ def render(outcome) -> None:
 def _show(outcome) -> None:
     simulation = outcome.simulation
     projected = {}
+    unserved = []
     if outcome.projection is not None:
         projected = outcome.projection.kpis.get("mttr_minutes") or {}
+        unserved = outcome.projection.kpis.get("unserved_queues") or []
+    table = estimates_table(simulation, projected)
     st.dataframe(
-        estimates_table(simulation, projected), hide_index=True, width="stretch"
+        estimates_text(table, bool(simulation.unresolved), bool(unserved)),
+        hide_index=True,
+        width="stretch",
     )
     st.caption(
         f"{simulation.replications} replications, seed {simulation.seed}, warm-up "
@@ -70,6 +78,23 @@ def estimates_table(simulation, projected: dict) -> pd.DataFrame:
             }
         )
     return pd.DataFrame(rows)
+
+
+def estimates_text(
+    table: pd.DataFrame, simulated_unbounded: bool, projected_unbounded: bool
+) -> pd.DataFrame:
+    """Format the estimates as text, a missing MTTR reading "unbounded" or "n/a"."""
+    text = table.astype(object)
+    for column in text.columns[1:]:
+        if column.startswith("projected"):
+            unbounded = projected_unbounded
+        else:
+            unbounded = simulated_unbounded
+        missing = "unbounded" if unbounded else "n/a"
+        text[column] = [
+            missing if pd.isna(value) else f"{value:,.1f}" for value in table[column]
+        ]
+    return text
 
 
 def _round(value) -> float | None:

@@ -25,9 +25,17 @@ def render() -> None:
     running = job is not None and job.running
     with guard("starting the solver"):
         _controls(scenario, running)
-    # Poll only while a solve runs, so an idle page does not rerun every second.
-    st.fragment(_progress, run_every=POLL_SECONDS if running else None)()
-    _last_outcome()
+    # The last result sits in its own container. Drawn directly after the progress
+    # fragment, its "Last solve" heading sometimes vanished in Chromium.
+    # NOTE: the Streamlit cause is not established; the container made it go away
+    # in repeated browser runs.
+    progress_area = st.container()
+    outcome_area = st.container()
+    with progress_area:
+        # Poll only while a solve runs, so an idle page does not rerun every second.
+        st.fragment(_progress, run_every=POLL_SECONDS if running else None)(running)
+    with outcome_area:
+        _last_outcome()
 
 
 def _controls(scenario, running: bool) -> None:
@@ -80,14 +88,20 @@ def _start(scenario, time_limit: float, seed: int, workers: int) -> None:
     st.session_state.solve_problems = None
 
 
-def _progress() -> None:
+def _progress(polling: bool) -> None:
+    """Show the running solve; rerun the page once it has ended.
+
+    ``polling`` is True when the page was drawn while the solve ran. Such a page is
+    stale once the solve ends. It therefore reruns even when an earlier tick already
+    collected the output, in case that tick's rerun never reached the browser.
+    """
     job: SolveJob | None = st.session_state.solve_job
     if job is None:
         return
     if job.running:
         _show_running(job)
         return
-    if state.collect_job():
+    if state.collect_job() or polling:
         st.rerun(scope="app")
 
 
