@@ -97,6 +97,18 @@ def test_unreachable_targets_warn_on_demand_page(small):
     assert "needs up to" in warnings[0]
 
 
+def test_service_level_typed_as_share_warns(small):
+    app = goto(open_app(), "demand")
+
+    labelled(app.number_input, "L2 service level [%]").set_value(0.8)
+    labelled(app.form_submit_button, "Apply targets").click().run()
+
+    warnings = [w.value for w in app.warning if "takes a percent" in w.value]
+    assert not app.exception
+    assert len(warnings) == 1
+    assert warnings[0].startswith("L2 service level is 0.8 %")
+
+
 def test_heatmap_legends_trim_zeros(small):
     app = goto(open_app(), "demand")
     specs = [json.loads(chart.proto.spec) for chart in app.get("vega_lite_chart")]

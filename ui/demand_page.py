@@ -96,8 +96,24 @@ def _targets_form(workspace: state.Workspace) -> None:
     problems = state.update(settings=updated)
     if problems:
         show_problems(problems)
-    else:
-        st.success("Targets applied; the requirement below is updated.")
+        return
+
+    st.success("Targets applied; the requirement below is updated.")
+    _warn_fraction_typed_as_percent(values)
+
+
+LOW_PERCENT = 5.0
+"""A service level under this many percent is most likely a share typed as a percent."""
+
+
+def _warn_fraction_typed_as_percent(values: dict) -> None:
+    for tier, tier_values in values.items():
+        percent = 100 * tier_values["service_level"]
+        if 0 < percent < LOW_PERCENT:
+            st.warning(
+                f"{tier} service level is {percent:g} %. The field takes a percent: "
+                f"enter 80 for 80 %, not 0.8."
+            )
 
 
 def _tier_inputs(tier: str, current: dict) -> dict:
