@@ -1,44 +1,389 @@
 """A greedy first roster, given to CP-SAT as a hint so that it starts from a good one.
 
-Repeatedly add the candidate shift that covers the most agent-intervals still below
-the tier's floor (ten times the weight) or requirement, breaking ties by cost, as long
-as it keeps every labour rule. Adding a shift only ever removes options, so an option
-found to break a rule is dropped for good. Agents still short of min_hours_week then
-get their earliest allowed shifts until they reach it. Where that fails, the hint stays
-incomplete and CP-SAT repairs it.
+The roster is priced like the model's objective, with a simple allocation: every agent
+on shift serves, in each interval, the queue of its skill set where one more agent
+saves the most at the moment the shift is added. One more agent in a queue short of
+``d`` agents saves the ``d``-th step of the convex shortfall curve, one in a tier or
+queue below its floor saves the floor penalty, and agents above the tier's need cost
+the surplus weight. A shift costs its paid hours once the agent has reached
+``min_hours_week`` (below that the hours are paid anyway); hours missing to that
+minimum are priced like floor gaps. Fairness is left out.
+
+Planning an agent adds, one at a time, the agent's allowed shift that saves the most:
+up to ``min_hours_week`` whatever it saves, then while one saves more than it costs.
+Passes plan every agent in turn against the rest of the roster, starting from the
+empty roster and keeping a new plan when the roster's price drops. Re-planning rounds
+then take a few random agents of one tier out together and plan them again, again
+keeping only improvements (a ruin-and-recreate local search). A fixed seed and round
+count give the same roster. A deadline skips the passes after the first and the
+rounds left, and the roster then depends on machine speed.
 """
 
 from __future__ import annotations
 
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from datetime import timedelta
 
 import numpy as np
-from scipy import sparse
 
 from planner.model import Scenario
 from planner.shifts import Shift
-from solver.allocation import Demand
+from solver.allocation import SHORTFALL_SLOPES, Demand, skill_groups
 from solver.explain import blocking_rule
-from solver.options import AgentOptions, ShiftOption
+from solver.options import AgentOptions
 
-FLOOR_WEIGHT = 10.0
 WEEK = timedelta(days=7)
-COST_TIE_BREAK = 1e-6
+FLOOR_FACTOR = 1000.0
+"""One agent-interval below a floor costs this many times the steepest shortfall."""
+IMPROVEMENT_PASSES = 8
+"""Passes of re-planning each agent in turn; the demo settles after about six."""
+RUIN_SIZE = 4
+"""Agents of one tier taken out and re-planned together in one round."""
+STALL_ROUNDS = 300
+"""Rounds in a row without improvement after which re-planning stops."""
 
 
-def _coverage_matrix(options: list[AgentOptions], n_intervals: int):
-    rows, columns, owners = [], [], []
-    for agent_options in options:
-        for option in agent_options.options:
-            row = len(owners)
-            owners.append((option.agent_index, option))
-            rows.extend([row] * len(option.intervals))
-            columns.extend(option.intervals)
-    data = np.ones(len(rows))
-    matrix = sparse.csr_matrix(
-        (data, (rows, columns)), shape=(len(owners), n_intervals)
+def _shortfall_cost(deficit: np.ndarray) -> np.ndarray:
+    """Convex shortfall cost of ``deficit`` missing agents, in slope units."""
+    steps = np.cumsum((0,) + SHORTFALL_SLOPES)
+    d = np.maximum(deficit, 0)
+    head = steps[np.minimum(d, len(SHORTFALL_SLOPES) - 1)]
+    tail = np.maximum(d - (len(SHORTFALL_SLOPES) - 1), 0) * SHORTFALL_SLOPES[-1]
+    return head + tail
+
+
+@dataclass
+class _State:
+    """The greedy roster and its allocation, priced like the model's objective."""
+
+    required: np.ndarray
+    language_floor: np.ndarray
+    tier_floor: np.ndarray
+    tier_need: np.ndarray
+    unit: float
+    floor_cost: float
+    surplus: float
+    assigned: np.ndarray
+    on_tier: np.ndarray
+    group_queues: list[np.ndarray]
+    group_tier: np.ndarray
+    shifts: dict[int, list] = field(default_factory=dict)
+    """Per agent index: (row, option, queue per covered interval)."""
+
+    def queue_gain(self, intervals: np.ndarray) -> np.ndarray:
+        deficit = self.required[intervals] - self.assigned[intervals]
+        slopes = np.array((0,) + SHORTFALL_SLOPES, dtype=float)
+        step = slopes[np.clip(deficit, 0, len(SHORTFALL_SLOPES))]
+        below = self.assigned[intervals] < self.language_floor
+        return self.unit * step + self.floor_cost * below
+
+    def one_group_gain(self, group: int) -> np.ndarray:
+        """Saving of one more agent of ``group`` in every interval."""
+        columns = self.group_queues[group]
+        tier = self.group_tier[group]
+        on = self.on_tier[:, tier]
+        gain = self.floor_cost * (on < self.tier_floor[tier]) - self.surplus * (
+            on >= self.tier_need[:, tier]
+        )
+        if len(columns):
+            deficit = self.required[:, columns] - self.assigned[:, columns]
+            slopes = np.array((0,) + SHORTFALL_SLOPES, dtype=float)
+            step = slopes[np.clip(deficit, 0, len(SHORTFALL_SLOPES))]
+            below = self.assigned[:, columns] < self.language_floor[columns]
+            gain = gain + (self.unit * step + self.floor_cost * below).max(axis=1)
+        return gain
+
+    def apply(self, group: int, intervals: np.ndarray, sign: int, queues=None):
+        """Put one agent of ``group`` on (+1) or off (-1) shift; return its queues."""
+        columns = self.group_queues[group]
+        if queues is None and sign > 0 and len(columns):
+            gain = self.queue_gain(intervals)[:, columns]
+            queues = columns[np.argmax(gain, axis=1)]
+        if queues is not None and len(columns):
+            self.assigned[intervals, queues] += sign
+        self.on_tier[intervals, self.group_tier[group]] += sign
+        return queues
+
+    def price(self) -> float:
+        """Floors, shortfall and surplus of the roster (cost is priced separately)."""
+        deficit = self.required - self.assigned
+        total = self.unit * _shortfall_cost(deficit).sum()
+        total += (
+            self.floor_cost * np.maximum(self.language_floor - self.assigned, 0).sum()
+        )
+        total += self.floor_cost * np.maximum(self.tier_floor - self.on_tier, 0).sum()
+        total += self.surplus * np.maximum(self.on_tier - self.tier_need, 0).sum()
+        return float(total)
+
+
+def _owners(options: list[AgentOptions]) -> list[tuple[int, int]]:
+    """(agent index, option position) of every candidate shift, one row each."""
+    return [
+        (option.agent_index, position)
+        for agent_options in options
+        for position, option in enumerate(agent_options.options)
+    ]
+
+
+def _new_state(scenario: Scenario, demand: Demand, groups) -> _State:
+    tiers = scenario.settings.tier_order
+    weights = scenario.settings.solver.weights
+    interval_hours = scenario.horizon.interval_minutes / 60
+    unit = weights.shortfall * interval_hours
+    steepest = max(weights.shortfall, 1.0) * SHORTFALL_SLOPES[-1] * interval_hours
+    queue_column = {queue: k for k, queue in enumerate(demand.queues)}
+    tier_column = {tier: k for k, tier in enumerate(tiers)}
+    n = len(demand.starts)
+    return _State(
+        required=demand.required.astype(np.int64),
+        language_floor=np.array(
+            [demand.language_floor.get(q, 0) for q in demand.queues], dtype=np.int64
+        ),
+        tier_floor=np.array(
+            [demand.tier_floor.get(t, 0) for t in tiers], dtype=np.int64
+        ),
+        tier_need=np.stack([demand.tier_required(t) for t in tiers], axis=1),
+        unit=unit,
+        floor_cost=FLOOR_FACTOR * steepest,
+        surplus=weights.surplus * interval_hours,
+        assigned=np.zeros((n, len(demand.queues)), dtype=np.int64),
+        on_tier=np.zeros((n, len(tiers)), dtype=np.int64),
+        group_queues=[
+            np.array([queue_column[q] for q in g.queues], dtype=np.int64)
+            for g in groups
+        ],
+        group_tier=np.array([tier_column[g.tier] for g in groups], dtype=np.int64),
     )
-    return matrix, owners
+
+
+class _Greedy:
+    """The greedy roster: agent-by-agent planning and re-planning rounds."""
+
+    def __init__(self, scenario, demand, options, previous):
+        self.scenario = scenario
+        self.options = options
+        self.previous = previous
+        groups = skill_groups(scenario)
+        self.group_of = np.empty(len(options), dtype=np.int64)
+        for g, group in enumerate(groups):
+            self.group_of[group.agent_indices] = g
+        self.state = _new_state(scenario, demand, groups)
+        horizon = scenario.horizon
+        self.owners = _owners(options)
+        self.rows_of: dict[int, np.ndarray] = {}
+        for row, (agent_index, _) in enumerate(self.owners):
+            self.rows_of.setdefault(agent_index, []).append(row)
+        self.rows_of = {a: np.array(r) for a, r in self.rows_of.items()}
+        weights = scenario.settings.solver.weights
+        self.minutes = np.array([options[a].options[k].minutes for a, k in self.owners])
+        rate = np.array([options[a].agent.cost_per_hour for a, _ in self.owners])
+        self.cost = weights.cost * rate * self.minutes / 60
+        self.week = np.array(
+            [
+                (options[a].options[k].shift.start_utc - horizon.start) // WEEK
+                for a, k in self.owners
+            ]
+        )
+        self._previous_on_shift(scenario, previous)
+        self.spans = {}
+        for agent_index, rows in self.rows_of.items():
+            spans = [self.option(r).intervals for r in rows]
+            self.spans[agent_index] = (
+                np.array([span.start for span in spans], dtype=np.int64),
+                np.array([span.stop for span in spans], dtype=np.int64),
+                np.array([self.option(r).day_index for r in rows]),
+            )
+
+    def _previous_on_shift(self, scenario, previous) -> None:
+        index_of = {a.agent.agent_id: k for k, a in enumerate(self.options)}
+        for agent_id, shifts in previous.items():
+            if agent_id not in index_of:
+                continue
+            group = self.group_of[index_of[agent_id]]
+            for shift in shifts:
+                covered = scenario.horizon.covered_intervals(
+                    shift.start_utc, shift.end_utc
+                )
+                if len(covered):
+                    self.state.apply(group, np.arange(covered.start, covered.stop), 1)
+
+    def option(self, row: int):
+        agent_index, position = self.owners[row]
+        return self.options[agent_index].options[position]
+
+    def week_hours(self, agent_index: int) -> dict[int, float]:
+        found: dict[int, float] = {}
+        for row, _, _ in self.state.shifts.get(agent_index, []):
+            found[self.week[row]] = (
+                found.get(self.week[row], 0.0) + self.minutes[row] / 60
+            )
+        return found
+
+    def allowed(self, row: int) -> bool:
+        agent_index, _ = self.owners[row]
+        agent_options = self.options[agent_index]
+        chosen = [
+            option.shift for _, option, _ in self.state.shifts.get(agent_index, [])
+        ]
+        rule = blocking_rule(
+            self.option(row),
+            chosen,
+            self.previous.get(agent_options.agent.agent_id, []),
+            agent_options,
+            self.scenario,
+        )
+        return rule is None
+
+    def add(self, row: int) -> None:
+        """Add the shift of ``row`` to its agent's roster."""
+        agent_index, _ = self.owners[row]
+        option = self.option(row)
+        intervals = np.arange(option.intervals.start, option.intervals.stop)
+        queues = self.state.apply(self.group_of[agent_index], intervals, 1)
+        self.state.shifts.setdefault(agent_index, []).append((row, option, queues))
+
+    def remove_agent(self, agent_index: int) -> list:
+        removed = self.state.shifts.pop(agent_index, [])
+        for _, option, queues in removed:
+            intervals = np.arange(option.intervals.start, option.intervals.stop)
+            self.state.apply(self.group_of[agent_index], intervals, -1, queues)
+        return removed
+
+    def restore_agent(self, agent_index: int, removed: list) -> None:
+        self.remove_agent(agent_index)
+        for _, option, queues in removed:
+            intervals = np.arange(option.intervals.start, option.intervals.stop)
+            self.state.apply(self.group_of[agent_index], intervals, 1, queues)
+        self.state.shifts[agent_index] = removed
+
+    def fill_agent(self, agent_index: int) -> None:
+        """Add the agent's best allowed shifts: to min_hours_week, then while they save."""
+        rows = self.rows_of[agent_index]
+        alive = np.ones(len(rows), dtype=bool)
+        minimum = self.options[agent_index].agent.min_hours_week
+        starts, stops, days = self.spans[agent_index]
+        weeks = self.week[rows]
+        while alive.any():
+            gain = self.state.one_group_gain(self.group_of[agent_index])
+            cumulative = np.concatenate(([0.0], np.cumsum(gain)))
+            saving = cumulative[stops] - cumulative[starts]
+            hours = self.week_hours(agent_index)
+            short = np.array([hours.get(w, 0.0) < minimum - 1e-9 for w in weeks])
+            score = np.where(alive, saving - self.cost[rows] * ~short, -np.inf)
+            score[~short & (score <= 0)] = -np.inf
+            added = False
+            for best in np.argsort(-score, kind="stable"):
+                if not np.isfinite(score[best]):
+                    break
+                alive[best] = False
+                if self.allowed(rows[best]):
+                    self.add(rows[best])
+                    alive[days == days[best]] = False
+                    added = True
+                    break
+            if not added:
+                break
+
+    def improve(self, passes: int, out_of_time: Callable[[], bool]) -> bool:
+        """Re-plan each agent against the rest; keep changes that lower the price.
+
+        The first pass always completes, so that every agent has a plan; later ones
+        are skipped when ``out_of_time()``. Returns whether the clock skipped any.
+        """
+        for done in range(passes):
+            if done > 0 and out_of_time():
+                return True
+            changed = False
+            for agent_index in sorted(self.rows_of):
+                before = self.total()
+                removed = self.remove_agent(agent_index)
+                self.fill_agent(agent_index)
+                if self.total() < before - 1e-6:
+                    changed = True
+                else:
+                    self.restore_agent(agent_index, removed)
+            if not changed:
+                break
+        return False
+
+    def ruin_and_recreate(
+        self, rounds: int, seed: int, out_of_time: Callable[[], bool]
+    ) -> tuple[int, bool]:
+        """Re-plan ``RUIN_SIZE`` random agents of one tier together; keep improvements.
+
+        Stops after ``rounds`` rounds, ``STALL_ROUNDS`` rounds in a row without an
+        improvement, or when ``out_of_time()``; returns the rounds run and whether
+        the clock stopped them.
+        """
+        rng = np.random.default_rng(seed)
+        by_tier: dict[str, list[int]] = {}
+        for agent_index in sorted(self.rows_of):
+            by_tier.setdefault(self.options[agent_index].agent.tier, []).append(
+                agent_index
+            )
+        tiers = sorted(by_tier)
+        stall = 0
+        for done in range(rounds):
+            if stall >= STALL_ROUNDS:
+                return done, False
+            if out_of_time():
+                return done, True
+            members = by_tier[tiers[rng.integers(len(tiers))]]
+            size = min(RUIN_SIZE, len(members))
+            picked = rng.choice(members, size=size, replace=False)
+            before = self.total()
+            removed = {int(a): self.remove_agent(int(a)) for a in picked}
+            for agent_index in removed:
+                self.fill_agent(agent_index)
+            stall += 1
+            if self.total() < before - 1e-6:
+                stall = 0
+            else:
+                for agent_index, shifts in removed.items():
+                    self.restore_agent(agent_index, shifts)
+        return rounds, False
+
+    def total(self) -> float:
+        """Price of the roster, with hours missing to min_hours_week as floor gaps."""
+        cost = sum(
+            self.cost[row]
+            for shifts in self.state.shifts.values()
+            for row, _, _ in shifts
+        )
+        return self.state.price() + cost + self.state.floor_cost * self.missing_hours()
+
+    def missing_hours(self) -> float:
+        missing = 0.0
+        for agent_index, rows in self.rows_of.items():
+            minimum = self.options[agent_index].agent.min_hours_week
+            if minimum <= 0:
+                continue
+            hours = self.week_hours(agent_index)
+            for week in set(self.week[rows]):
+                missing += max(0.0, minimum - hours.get(week, 0.0))
+        return missing
+
+    def picked(self) -> set[tuple[int, int]]:
+        return {
+            self.owners[row]
+            for shifts in self.state.shifts.values()
+            for row, _, _ in shifts
+        }
+
+
+@dataclass
+class GreedyRoster:
+    """The greedy roster and how its search ended."""
+
+    picked: set[tuple[int, int]]
+    """(agent index, option position) pairs."""
+    price: float
+    """Objective of the roster as the greedy prices it (fairness left out)."""
+    rounds: int
+    stopped_by_clock: bool
 
 
 def greedy_roster(
@@ -46,154 +391,26 @@ def greedy_roster(
     demand: Demand,
     options: list[AgentOptions],
     previous: dict[str, list[Shift]],
-) -> set[tuple[int, int]]:
-    """Return (agent index, option position) pairs of a rule-abiding greedy roster."""
-    horizon = scenario.horizon
-    tiers = scenario.settings.tier_order
-    matrix, owners = _coverage_matrix(options, horizon.n_intervals)
-    if not owners:
-        return set()
-    tier_column = {tier: k for k, tier in enumerate(tiers)}
-    owner_tier = np.array([tier_column[options[a].agent.tier] for a, _ in owners])
-    cost = np.array(
-        [options[a].agent.cost_per_hour * o.minutes / 60 for a, o in owners]
-    )
-    need = np.stack([demand.tier_required(tier) for tier in tiers], axis=1).astype(
-        float
-    )
-    floor = np.array([demand.tier_floor.get(tier, 0) for tier in tiers], dtype=float)
-    on_shift = np.zeros_like(need)
-    for shifts in previous.values():
-        for shift in shifts:
-            agent_tier = _tier_of(scenario, shift.agent_id)
-            if agent_tier in tier_column:
-                covered = horizon.covered_intervals(shift.start_utc, shift.end_utc)
-                on_shift[covered.start : covered.stop, tier_column[agent_tier]] += 1
+    *,
+    rounds: int = 0,
+    seed: int = 0,
+    deadline: float | None = None,
+    stop_event: threading.Event | None = None,
+) -> GreedyRoster:
+    """Build a rule-abiding roster: agent by agent, then ``rounds`` of re-planning.
 
-    position = {
-        id(o): k
-        for agent_options in options
-        for k, o in enumerate(agent_options.options)
-    }
-    columns = matrix.tocsc()
-    weight = _weights(on_shift, need, floor)
-    gains = np.asarray(matrix @ weight)
-    score = gains[np.arange(len(owners)), owner_tier] - COST_TIE_BREAK * cost
-    chosen: dict[int, list[Shift]] = {}
-    picked: set[tuple[int, int]] = set()
-    agent_rows: dict[int, list[int]] = {}
-    for row, (agent_index, _) in enumerate(owners):
-        agent_rows.setdefault(agent_index, []).append(row)
-    while True:
-        row = int(np.argmax(score))
-        if score[row] <= 0:
-            break
-        score[row] = -np.inf
-        agent_index, option = owners[row]
-        agent_options = options[agent_index]
-        rule = blocking_rule(
-            option,
-            chosen.get(agent_index, []),
-            previous.get(agent_options.agent.agent_id, []),
-            agent_options,
-            scenario,
-        )
-        if rule is not None:
-            continue
-        chosen.setdefault(agent_index, []).append(option.shift)
-        picked.add((agent_index, position[id(option)]))
-        _retire_options(
-            score, agent_rows[agent_index], owners, option, chosen, agent_options
-        )
-
-        # Only the new shift's intervals change weight, and only for its tier.
-        tier = owner_tier[row]
-        covered = np.arange(option.intervals.start, option.intervals.stop)
-        on_shift[covered, tier] += 1
-        new_weight = _weights(on_shift[covered], need[covered], floor)[:, tier]
-        delta = new_weight - weight[covered, tier]
-        weight[covered, tier] = new_weight
-        change = np.asarray(columns[:, covered] @ delta).ravel()
-        same_tier = (owner_tier == tier) & np.isfinite(score)
-        score[same_tier] += change[same_tier]
-
-    for agent_index, rows in agent_rows.items():
-        _top_up_minimum_hours(
-            scenario,
-            options[agent_index],
-            rows,
-            owners,
-            chosen,
-            picked,
-            position,
-            previous,
-        )
-    return picked
-
-
-def _top_up_minimum_hours(
-    scenario: Scenario,
-    agent_options: AgentOptions,
-    rows: list[int],
-    owners: list,
-    chosen: dict[int, list[Shift]],
-    picked: set[tuple[int, int]],
-    position: dict[int, int],
-    previous: dict[str, list[Shift]],
-) -> None:
-    """Add the agent's earliest allowed shifts until each week reaches min_hours_week."""
-    agent = agent_options.agent
-    if agent.min_hours_week <= 0:
-        return
-    start = scenario.horizon.start
-    week_of = {row: (owners[row][1].shift.start_utc - start) // WEEK for row in rows}
-    for week in sorted(set(week_of.values())):
-        for row in rows:
-            own = chosen.setdefault(owners[row][0], [])
-            hours = sum(
-                s.paid_hours for s in own if (s.start_utc - start) // WEEK == week
-            )
-            if hours >= agent.min_hours_week - 1e-9:
-                break
-            option = owners[row][1]
-            if week_of[row] != week or (owners[row][0], position[id(option)]) in picked:
-                continue
-            rule = blocking_rule(
-                option, own, previous.get(agent.agent_id, []), agent_options, scenario
-            )
-            if rule is None:
-                own.append(option.shift)
-                picked.add((owners[row][0], position[id(option)]))
-
-
-def _retire_options(
-    score: np.ndarray,
-    rows: list[int],
-    owners: list,
-    added: ShiftOption,
-    chosen: dict[int, list[Shift]],
-    agent_options: AgentOptions,
-) -> None:
-    """Drop the agent's options that the shift just added rules out for sure.
-
-    These are the other options of the same local date, or all options once the
-    agent has worked ``max_days_week`` shifts. Other rules are checked when an
-    option comes up.
+    ``deadline`` (a ``time.perf_counter()`` value) and ``stop_event`` end the
+    re-planning early; the roster then depends on machine speed.
     """
-    full = len(chosen[added.agent_index]) >= agent_options.agent.max_days_week
-    for row in rows:
-        if full or owners[row][1].day_index == added.day_index:
-            score[row] = -np.inf
+    if not any(agent_options.options for agent_options in options):
+        return GreedyRoster(set(), 0.0, 0, False)
 
+    def out_of_time() -> bool:
+        late = deadline is not None and time.perf_counter() > deadline
+        return late or (stop_event is not None and stop_event.is_set())
 
-def _weights(on_shift: np.ndarray, need: np.ndarray, floor: np.ndarray) -> np.ndarray:
-    """Weight of one more agent per interval and tier: floor gaps count 10, needs 1."""
-    below_floor = np.where(on_shift < floor, FLOOR_WEIGHT, 0.0)
-    return below_floor + np.where(on_shift < need, 1.0, 0.0)
-
-
-def _tier_of(scenario: Scenario, agent_id: str) -> str | None:
-    for agent in scenario.agents:
-        if agent.agent_id == agent_id:
-            return agent.tier
-    return None
+    greedy = _Greedy(scenario, demand, options, previous)
+    if greedy.improve(IMPROVEMENT_PASSES, out_of_time):
+        return GreedyRoster(greedy.picked(), greedy.total(), 0, True)
+    done, by_clock = greedy.ruin_and_recreate(rounds, seed, out_of_time)
+    return GreedyRoster(greedy.picked(), greedy.total(), done, by_clock)

@@ -14,6 +14,7 @@ warm-start roster. ``penalty_coefficients`` gives the units.
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
@@ -31,7 +32,7 @@ from solver.allocation import (
     on_shift_counts,
     skill_groups,
 )
-from solver.greedy import greedy_roster
+from solver.greedy import GreedyRoster, greedy_roster
 from solver.options import AgentOptions, ShiftOption
 
 FLOOR_FACTOR = 1000
@@ -74,6 +75,8 @@ class RosterModel:
     """Constant part of a goal (stability of kept warm-start shifts)."""
     hint_values: list[int] | None = None
     """A complete feasible solution built from the hint, or None."""
+    start: GreedyRoster | None = None
+    """The greedy start roster, when one was built."""
 
 
 def floor_coefficient(scenario: Scenario) -> int:
@@ -335,8 +338,17 @@ def build_model(
     previous_roster: list[Shift] | None = None,
     warm_start: list[Shift] | None = None,
     greedy_start: bool = True,
+    greedy_rounds: int = 0,
+    seed: int = 0,
+    greedy_deadline: float | None = None,
+    stop_event: threading.Event | None = None,
 ) -> RosterModel:
-    """Build the roster model for ``scenario`` from its candidate shifts."""
+    """Build the roster model for ``scenario`` from its candidate shifts.
+
+    The greedy start (``solver.greedy``) runs up to ``greedy_rounds`` rounds of
+    re-planning with ``seed``, ending early at ``greedy_deadline``
+    (``time.perf_counter()``) or when ``stop_event`` is set.
+    """
     model = cp_model.CpModel()
     weights = scenario.settings.solver.weights
     horizon = scenario.horizon
@@ -416,11 +428,21 @@ def build_model(
     goals["stability"], stability_constant = _add_stability(
         model, options, choose, warm_start
     )
+    start = None
     if not warm_start and greedy_start:
-        picked = greedy_roster(scenario, demand, options, previous)
+        start = greedy_roster(
+            scenario,
+            demand,
+            options,
+            previous,
+            rounds=greedy_rounds,
+            seed=seed,
+            deadline=greedy_deadline,
+            stop_event=stop_event,
+        )
         for index, variables in enumerate(choose):
             for k, var in enumerate(variables):
-                model.add_hint(var, (index, k) in picked)
+                model.add_hint(var, (index, k) in start.picked)
     model.minimize(
         sum(coef * var for name in GOAL_ORDER for var, coef in goals[name])
         + stability_constant
@@ -437,4 +459,5 @@ def build_model(
         goals=goals,
         constants={"stability": stability_constant},
         hint_values=hint_values,
+        start=start,
     )

@@ -1,22 +1,29 @@
 """Solving the roster model: limits, determinism, progress and cancellation.
 
+Time is split in two. The greedy start (``solver.greedy``) gets a number of
+re-planning rounds worth ``GREEDY_SHARE`` of the time limit at
+``GREEDY_ROUNDS_PER_SECOND``; CP-SAT then searches from it for the rest.
+
 Determinism: CP-SAT's default parallel portfolio depends on thread timing, so two runs
 with a wall-clock limit can return different rosters. Here the workers run with
 ``interleave_search``, a deterministic schedule of search tasks in batches, and the
-search stops after a number of batches (``max_num_deterministic_batches``). Same
-scenario, seed and worker count therefore give the same roster.
+search stops after a number of batches (``max_num_deterministic_batches``): a batch
+runs one task per worker, and the search gets ``TASKS_PER_SECOND`` tasks per second
+of its share. Same scenario, seed and worker count therefore give the same roster. A limit on deterministic time of
+``DETERMINISTIC_PER_SECOND`` units per second only ends searches that get almost no
+time. The batch count is used because a search stopped by deterministic time cut its
+last batch at a point that depended on thread timing, and on the demo two runs then
+returned different rosters.
 
-The time limit is given in seconds and turned into ``BATCHES_PER_SECOND`` batches per
-second. A limit on deterministic time of ``DETERMINISTIC_PER_SECOND`` units per second
-only ends searches that get almost no time. The batch count is used because a search
-stopped by deterministic time cut its last batch at a point that depended on thread
-timing, and on the demo two runs then returned different rosters.
+The clock: the greedy rounds stop at ``GREEDY_GUARD`` of the limit, and the search at
+the limit plus ``WALL_MARGIN_SECONDS`` (but never before ``MIN_SEARCH_WALL_SECONDS``
+of search), both counted from the call. A run that the clock stops returns in about
+the time asked for, but its roster depends on machine speed and load, and the result
+says so (``deterministic`` false, with a message).
 
-NOTE: the batch rate was measured on the demo (70 agents) on a loaded 2-core machine.
-A batch takes longer on larger models, so a search there runs longer than its limit,
-up to a wall-clock cap of ``WALL_FACTOR`` times the limit plus
-``WALL_MARGIN_SECONDS``. When that cap or a cancellation stops the search, the result
-reports that a rerun may return another roster.
+NOTE: round and task rates were measured on the demo on a 2-core machine shared with
+other jobs. At a load of about 3 the 60-second demo run finished in 42 s and
+reproduced its roster; at a load of 5 to 10 the clock stopped it.
 """
 
 from __future__ import annotations
@@ -45,7 +52,8 @@ from solver.result import SolveResult
 
 logger = logging.getLogger(__name__)
 
-BATCHES_PER_SECOND = 0.5
+TASKS_PER_SECOND = 2.0
+"""Search tasks per second of the search share, shared out in batches of ``workers``."""
 DETERMINISTIC_PER_SECOND = 10.0
 LARGE_MODEL_SHIFTS = 3000
 """Above this many candidate shifts the search runs without full-problem workers."""
@@ -60,8 +68,16 @@ FULL_PROBLEM_SUBSOLVERS = (
     "quick_restart_no_lp",
     "reduced_costs",
 )
-WALL_FACTOR = 3.0
-WALL_MARGIN_SECONDS = 5.0
+GREEDY_SHARE = 0.5
+"""Share of the time limit planned for re-planning rounds of the greedy start."""
+GREEDY_ROUNDS_PER_SECOND = 60.0
+"""Re-planning rounds per second of that share (demo, loaded 2-core machine)."""
+GREEDY_GUARD = 0.8
+"""The greedy start stops by the clock at this share of the time limit."""
+WALL_MARGIN_SECONDS = 3.0
+"""The search stops by the clock this long after the time limit."""
+MIN_SEARCH_WALL_SECONDS = 10.0
+"""Clock allowance of the search at least, so short limits stay reproducible."""
 
 
 class _Progress(cp_model.CpSolverSolutionCallback):
@@ -124,6 +140,7 @@ def _search_start_listener(search_started: threading.Event) -> Callable[[str], N
 def _parameters(
     solver: cp_model.CpSolver,
     time_limit: float,
+    wall_seconds: float,
     seed: int,
     workers: int,
     candidate_shifts: int,
@@ -145,10 +162,10 @@ def _parameters(
         parameters.symmetry_level = 0
         parameters.merge_at_most_one_work_limit = 1e6
     parameters.max_num_deterministic_batches = max(
-        1, math.ceil(time_limit * BATCHES_PER_SECOND)
+        1, math.ceil(time_limit * TASKS_PER_SECOND / max(1, workers))
     )
     parameters.max_deterministic_time = time_limit * DETERMINISTIC_PER_SECOND
-    parameters.max_time_in_seconds = time_limit * WALL_FACTOR + WALL_MARGIN_SECONDS
+    parameters.max_time_in_seconds = wall_seconds
     parameters.log_search_progress = False
 
 
@@ -217,8 +234,9 @@ def solve(
     Parameters
     ----------
     time_limit
-        Search budget [s], applied as a number of deterministic search batches
-        (see the module notes); default ``settings.solver``.
+        Budget [s], applied as greedy re-planning rounds and deterministic search
+        batches, with a clock stop just after it (see the module notes); default
+        ``settings.solver``.
     seed, workers
         CP-SAT random seed and worker threads; default ``settings.solver``.
     progress
@@ -241,9 +259,11 @@ def solve(
     seed = settings.seed if seed is None else seed
     workers = settings.workers if workers is None else workers
 
+    began = time.perf_counter()
     options = build_options(scenario)
     demand = demand_arrays(scenario, requirements)
     capacity = capacity_check(scenario, demand, options)
+    use_greedy = greedy_start and not warm_start
     built = build_model(
         scenario,
         demand,
@@ -251,7 +271,13 @@ def solve(
         previous_roster=previous_roster,
         warm_start=warm_start,
         greedy_start=greedy_start,
+        greedy_rounds=math.ceil(GREEDY_SHARE * time_limit * GREEDY_ROUNDS_PER_SECOND),
+        seed=seed,
+        greedy_deadline=began + GREEDY_GUARD * time_limit,
+        stop_event=stop_event,
     )
+    search_limit = time_limit * (1 - GREEDY_SHARE) if use_greedy else time_limit
+    wall_left = max(0.0, time_limit - (time.perf_counter() - began))
     candidate_shifts = sum(len(o.options) for o in options)
     logger.info(
         "Roster model: %d candidate shifts, %d skill groups",
@@ -260,7 +286,14 @@ def solve(
     )
 
     solver = cp_model.CpSolver()
-    _parameters(solver, time_limit, seed, workers, candidate_shifts)
+    _parameters(
+        solver,
+        search_limit,
+        max(wall_left + WALL_MARGIN_SECONDS, MIN_SEARCH_WALL_SECONDS),
+        seed,
+        workers,
+        candidate_shifts,
+    )
     callback = _Progress(progress)
     done = threading.Event()
     watcher = None
@@ -275,13 +308,15 @@ def solve(
         watcher.start()
     started = time.perf_counter()
     status = solver.solve(built.model, callback)
-    wall = time.perf_counter() - started
+    wall = time.perf_counter() - began
+    search_wall = time.perf_counter() - started
     done.set()
     if watcher is not None:
         watcher.join()
 
     cancelled = stop_event is not None and stop_event.is_set()
-    wall_capped = wall >= solver.parameters.max_time_in_seconds * 0.98
+    wall_capped = search_wall >= solver.parameters.max_time_in_seconds * 0.98
+    start_cut = built.start is not None and built.start.stopped_by_clock
     logger.info(
         "Roster search ended: %s after %.1f s, %d improving rosters",
         solver.status_name(status),
@@ -297,7 +332,7 @@ def solve(
         capacity,
         callback,
         cancelled,
-        wall_capped,
+        wall_capped or start_cut,
         previous_roster,
     )
 
@@ -370,8 +405,8 @@ def _result(
         )
     if wall_capped:
         messages.append(
-            "The wall-clock cap stopped the search before the deterministic limit, "
-            "so a rerun may return another roster."
+            "The time limit stopped the search before its deterministic budget of "
+            "search steps was used, so a rerun may return another roster."
         )
 
     if status in (cp_model.OPTIMAL, cp_model.FEASIBLE):

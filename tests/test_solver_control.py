@@ -12,6 +12,9 @@ from solver_scenarios import agent, make_scenario, requirements_frame
 from planner.model import Rules, TierSettings
 from planner.shifts import make_shift
 from solver import solve
+from solver.allocation import demand_arrays
+from solver.greedy import greedy_roster
+from solver.options import build_options
 
 
 def busy_scenario(days: int = 3):
@@ -227,3 +230,31 @@ def test_previous_roster_consecutive_days():
     reasons = result.floor_violations
     first_day = reasons[reasons["interval_start"] < datetime(2027, 3, 23, tzinfo=UTC)]
     assert first_day["reason"].str.contains("consecutive days limit").any()
+
+
+def greedy_start(scenario, requirements, rounds: int, seed: int = 0):
+    options = build_options(scenario)
+    demand = demand_arrays(scenario, requirements)
+    start = greedy_roster(scenario, demand, options, {}, rounds=rounds, seed=seed)
+    shifts = [options[a].options[k].shift for a, k in sorted(start.picked)]
+    return start, shifts
+
+
+def test_greedy_replanning_keeps_rules_and_never_prices_higher():
+    scenario, requirements = busy_scenario(days=3)
+    plain, plain_shifts = greedy_start(scenario, requirements, rounds=0)
+    replanned, replanned_shifts = greedy_start(scenario, requirements, rounds=200)
+
+    assert check_roster(scenario, plain_shifts) == []
+    assert check_roster(scenario, replanned_shifts) == []
+    assert replanned.price <= plain.price + 1e-6
+    assert not replanned.stopped_by_clock
+
+
+def test_greedy_replanning_same_seed_same_roster():
+    scenario, requirements = busy_scenario(days=3)
+    first, _ = greedy_start(scenario, requirements, rounds=100, seed=5)
+    second, _ = greedy_start(scenario, requirements, rounds=100, seed=5)
+
+    assert first.picked == second.picked
+    assert first.price == second.price
