@@ -7,7 +7,7 @@ import sys
 import pandas as pd
 
 SHOWN_ROWS = 10
-"""Intervals listed on the terminal; summary.json holds all of them."""
+"""Intervals listed on the terminal. summary.json contains all of them."""
 
 
 def print_floor_violations(violations: pd.DataFrame) -> None:
