@@ -310,7 +310,11 @@ class _Greedy:
         return False
 
     def ruin_and_recreate(
-        self, rounds: int, seed: int, out_of_time: Callable[[], bool]
+        self,
+        rounds: int,
+        seed: int,
+        out_of_time: Callable[[], bool],
+        on_improvement: Callable[[float], None] | None = None,
     ) -> tuple[int, bool]:
         """Re-plan ``RUIN_SIZE`` random agents of one tier together; keep improvements.
 
@@ -341,6 +345,8 @@ class _Greedy:
             stall += 1
             if self.total() < before - 1e-6:
                 stall = 0
+                if on_improvement is not None:
+                    on_improvement(self.total())
             else:
                 for agent_index, shifts in removed.items():
                     self.restore_agent(agent_index, shifts)
@@ -396,11 +402,14 @@ def greedy_roster(
     seed: int = 0,
     deadline: float | None = None,
     stop_event: threading.Event | None = None,
+    on_improvement: Callable[[float], None] | None = None,
 ) -> GreedyRoster:
     """Build a rule-abiding roster: agent by agent, then ``rounds`` of re-planning.
 
     ``deadline`` (a ``time.perf_counter()`` value) and ``stop_event`` end the
     re-planning early; the roster then depends on machine speed.
+    ``on_improvement`` is called with the roster's price once the first complete
+    roster stands and again after every re-planning round that lowers it.
     """
     if not any(agent_options.options for agent_options in options):
         return GreedyRoster(set(), 0.0, 0, False)
@@ -412,5 +421,8 @@ def greedy_roster(
     greedy = _Greedy(scenario, demand, options, previous)
     if greedy.improve(IMPROVEMENT_PASSES, out_of_time):
         return GreedyRoster(greedy.picked(), greedy.total(), 0, True)
-    done, by_clock = greedy.ruin_and_recreate(rounds, seed, out_of_time)
+
+    if on_improvement is not None:
+        on_improvement(greedy.total())
+    done, by_clock = greedy.ruin_and_recreate(rounds, seed, out_of_time, on_improvement)
     return GreedyRoster(greedy.picked(), greedy.total(), done, by_clock)

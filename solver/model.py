@@ -15,6 +15,7 @@ warm-start roster. ``penalty_coefficients`` gives the units.
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
@@ -342,12 +343,14 @@ def build_model(
     seed: int = 0,
     greedy_deadline: float | None = None,
     stop_event: threading.Event | None = None,
+    on_start_roster: Callable[[float], None] | None = None,
 ) -> RosterModel:
     """Build the roster model for ``scenario`` from its candidate shifts.
 
     The greedy start (``solver.greedy``) runs up to ``greedy_rounds`` rounds of
     re-planning with ``seed``, ending early at ``greedy_deadline``
-    (``time.perf_counter()``) or when ``stop_event`` is set.
+    (``time.perf_counter()``) or when ``stop_event`` is set. ``on_start_roster``
+    receives the price of each better greedy roster (see ``greedy_roster``).
     """
     model = cp_model.CpModel()
     weights = scenario.settings.solver.weights
@@ -439,6 +442,7 @@ def build_model(
             seed=seed,
             deadline=greedy_deadline,
             stop_event=stop_event,
+            on_improvement=on_start_roster,
         )
         for index, variables in enumerate(choose):
             for k, var in enumerate(variables):

@@ -83,12 +83,10 @@ MIN_SEARCH_WALL_SECONDS = 10.0
 class _Progress(cp_model.CpSolverSolutionCallback):
     """Report each improving roster to ``progress``."""
 
-    def __init__(
-        self,
-        progress: Callable[[dict], None] | None,
-    ):
+    def __init__(self, progress: Callable[[dict], None] | None, began: float):
         super().__init__()
         self._progress = progress
+        self._began = began
         self.solutions = 0
 
     def on_solution_callback(self) -> None:
@@ -101,7 +99,7 @@ class _Progress(cp_model.CpSolverSolutionCallback):
                     "objective": objective,
                     "best_bound": bound,
                     "gap": relative_gap(objective, bound),
-                    "wall_seconds": self.wall_time,
+                    "wall_seconds": time.perf_counter() - self._began,
                     "solutions": self.solutions,
                 }
             )
@@ -127,6 +125,38 @@ def _watch(
         if stop_event.wait(0.1) and search_started.is_set():
             solver.stop_search()
             return
+
+
+START_REPORT_SECONDS = 1.0
+"""Minimum time between two progress reports of the greedy start roster [s]."""
+
+
+def _start_roster_reporter(
+    progress: Callable[[dict], None] | None, began: float
+) -> Callable[[float], None] | None:
+    """Return a callback that passes greedy prices to ``progress``, throttled."""
+    if progress is None:
+        return None
+    last_report = -math.inf
+
+    def report(price: float) -> None:
+        nonlocal last_report
+        now = time.perf_counter()
+        if now - last_report < START_REPORT_SECONDS:
+            return
+        last_report = now
+        progress(
+            {
+                "objective": price,
+                "best_bound": None,
+                "gap": None,
+                "wall_seconds": now - began,
+                "solutions": 0,
+                "phase": "start roster",
+            }
+        )
+
+    return report
 
 
 def _search_start_listener(search_started: threading.Event) -> Callable[[str], None]:
@@ -241,7 +271,10 @@ def solve(
         CP-SAT random seed and worker threads; default ``settings.solver``.
     progress
         Called with ``objective``, ``best_bound``, ``gap``, ``wall_seconds`` and
-        ``solutions`` on every improving roster.
+        ``solutions`` on every improving roster. While the greedy start is built,
+        it is called at most once per second with the greedy roster's price, a
+        ``best_bound`` and ``gap`` of None, ``solutions`` 0 and ``phase``
+        ``"start roster"``.
     warm_start
         A roster to start from: its shifts are hinted, and each shift of its agents
         that differs costs a small stability penalty.
@@ -275,6 +308,7 @@ def solve(
         seed=seed,
         greedy_deadline=began + GREEDY_GUARD * time_limit,
         stop_event=stop_event,
+        on_start_roster=_start_roster_reporter(progress, began),
     )
     search_limit = time_limit * (1 - GREEDY_SHARE) if use_greedy else time_limit
     wall_left = max(0.0, time_limit - (time.perf_counter() - began))
@@ -294,7 +328,7 @@ def solve(
         workers,
         candidate_shifts,
     )
-    callback = _Progress(progress)
+    callback = _Progress(progress, began)
     done = threading.Event()
     watcher = None
     if stop_event is not None:

@@ -107,7 +107,11 @@ def test_progress_reports_each_solution():
     scenario, requirements = busy_scenario(days=1)
     updates = []
     result = solve(scenario, requirements, time_limit=1, progress=updates.append)
+    starts = [update for update in updates if update.get("phase") == "start roster"]
+    updates = [update for update in updates if "phase" not in update]
 
+    assert starts
+    assert all(start["best_bound"] is None for start in starts)
     assert updates
     assert len(updates) == result.solutions
     assert set(updates[0]) == {
@@ -120,6 +124,21 @@ def test_progress_reports_each_solution():
     objectives = [update["objective"] for update in updates]
     assert objectives == sorted(objectives, reverse=True)
     assert updates[-1]["objective"] >= result.objective - 1e-6
+
+
+def test_start_roster_reported_before_search():
+    scenario, requirements = busy_scenario(days=7)
+    updates = []
+    solve(scenario, requirements, time_limit=4, progress=updates.append)
+    phases = [update.get("phase", "search") for update in updates]
+
+    assert phases[0] == "start roster"
+    assert "search" in phases
+    assert phases.index("search") > max(
+        i for i, phase in enumerate(phases) if phase == "start roster"
+    )
+    starts = [u["objective"] for u in updates if u.get("phase") == "start roster"]
+    assert starts == sorted(starts, reverse=True)
 
 
 def test_stop_event_returns_best_so_far():

@@ -104,6 +104,15 @@ def _load(args: argparse.Namespace) -> tuple[Scenario, list[Shift], list[Shift]]
 
 
 def _print_progress(update: dict) -> None:
+    if update["best_bound"] is None:
+        print(
+            f"start roster: objective {update['objective']:.2f}, "
+            f"{update['wall_seconds']:.1f} s",
+            file=sys.stderr,
+            flush=True,
+        )
+        return
+
     print(
         f"solution {update['solutions']}: objective {update['objective']:.2f}, "
         f"bound {update['best_bound']:.2f}, gap {100 * update['gap']:.2f}%, "
