@@ -107,12 +107,12 @@ def _progress(polling: bool) -> None:
 
 def _show_running(job: SolveJob) -> None:
     figures = job.snapshot()
-    # The limit counts the solver's deterministic time, which runs slower or faster
-    # than the wall clock, so the bar is an estimate and stops short of full.
+    # The solver stops after a number of search batches planned from the limit, so it
+    # can end a little before or after it: the bar is an estimate and stops short of full.
     fraction = min(0.99, figures["elapsed"] / max(job.time_limit, 1e-9))
     label = (
         f"{figures['phase'].capitalize()}: {figures['elapsed']:.0f} s elapsed, "
-        f"search limit {job.time_limit:g} s"
+        f"time limit {job.time_limit:g} s"
     )
     st.progress(fraction, text=label)
     columns = st.columns(4)
