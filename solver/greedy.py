@@ -287,11 +287,17 @@ class _Greedy:
             if not added:
                 break
 
-    def improve(self, passes: int, out_of_time: Callable[[], bool]) -> bool:
+    def improve(
+        self,
+        passes: int,
+        out_of_time: Callable[[], bool],
+        on_improvement: Callable[[float], None] | None = None,
+    ) -> bool:
         """Re-plan each agent against the rest; keep changes that lower the price.
 
         The first pass always completes, so that every agent has a plan; later ones
-        are skipped when ``out_of_time()``. Returns whether the clock skipped any.
+        are skipped when ``out_of_time()``. ``on_improvement`` gets the price after
+        each pass that changed the roster. Returns whether the clock skipped a pass.
         """
         for done in range(passes):
             if done > 0 and out_of_time():
@@ -307,6 +313,8 @@ class _Greedy:
                     self.restore_agent(agent_index, removed)
             if not changed:
                 break
+            if on_improvement is not None:
+                on_improvement(self.total())
         return False
 
     def ruin_and_recreate(
@@ -419,10 +427,8 @@ def greedy_roster(
         return late or (stop_event is not None and stop_event.is_set())
 
     greedy = _Greedy(scenario, demand, options, previous)
-    if greedy.improve(IMPROVEMENT_PASSES, out_of_time):
+    if greedy.improve(IMPROVEMENT_PASSES, out_of_time, on_improvement):
         return GreedyRoster(greedy.picked(), greedy.total(), 0, True)
 
-    if on_improvement is not None:
-        on_improvement(greedy.total())
     done, by_clock = greedy.ruin_and_recreate(rounds, seed, out_of_time, on_improvement)
     return GreedyRoster(greedy.picked(), greedy.total(), done, by_clock)
