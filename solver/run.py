@@ -258,6 +258,7 @@ def solve(
     previous_roster: list[Shift] | None = None,
     stop_event: threading.Event | None = None,
     greedy_start: bool = True,
+    on_capacity: Callable[[pd.DataFrame], None] | None = None,
 ) -> SolveResult:
     """Build and solve the roster for ``scenario`` against ``requirements``.
 
@@ -286,6 +287,9 @@ def solve(
     greedy_start
         Start from the greedy roster of ``solver.greedy`` (when there is no warm
         start); False leaves CP-SAT to find its first roster on its own.
+    on_capacity
+        Called with the capacity check (``check_capacity``) before the model is
+        built, so that gaps can be reported before the search.
     """
     settings = scenario.settings.solver
     time_limit = settings.time_limit_seconds if time_limit is None else time_limit
@@ -296,6 +300,8 @@ def solve(
     options = build_options(scenario)
     demand = demand_arrays(scenario, requirements)
     capacity = capacity_check(scenario, demand, options)
+    if on_capacity is not None:
+        on_capacity(capacity)
     use_greedy = greedy_start and not warm_start
     built = build_model(
         scenario,

@@ -15,9 +15,8 @@ from pathlib import Path
 
 import pandas as pd
 
+from planner.commands import EXIT_INVALID
 from planner.compare import compare
-
-EXIT_INVALID = 2
 
 
 def add_parser(subparsers: argparse._SubParsersAction) -> None:

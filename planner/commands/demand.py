@@ -13,6 +13,7 @@ from datetime import date
 
 import pandas as pd
 
+from planner.commands import EXIT_INVALID
 from planner.commands.validate import problem_table
 from planner.csvsafe import write_csv
 from planner.demand import DemandDerivation, derive_demand
@@ -99,16 +100,16 @@ def run(args: argparse.Namespace) -> int:
     except ScenarioError as error:
         print(f"{args.tickets}: {len(error.problems)} problem(s)", file=sys.stderr)
         print(problem_table(error.problems), file=sys.stderr)
-        return 2
+        return EXIT_INVALID
     except (OSError, ValueError) as error:
         print(f"{args.tickets}: cannot derive demand: {error}", file=sys.stderr)
-        return 2
+        return EXIT_INVALID
 
     try:
         write_csv(demand_csv_frame(derivation.demand), args.out)
     except OSError as error:
         print(f"cannot write {args.out}: {error}", file=sys.stderr)
-        return 2
+        return EXIT_INVALID
     print(report(derivation, args.out))
     return 0
 

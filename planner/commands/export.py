@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from planner.commands import EXIT_INVALID
 from planner.exports import summary_tables, workbook_bytes
 from planner.ical import agent_calendars, calendar_file_names
 from planner.model import Scenario
@@ -62,7 +63,7 @@ def run(args: argparse.Namespace) -> int:
         shifts_and_scenario = _read_shifts(args, outdir) if ics_dir else None
     except ScenarioError as error:
         _print_problems(error.problems)
-        return 2
+        return EXIT_INVALID
 
     try:
         if xlsx:

@@ -16,13 +16,11 @@ from pathlib import Path
 
 import pandas as pd
 
+from planner.commands import EXIT_BELOW_FLOOR, EXIT_INVALID
 from planner.commands.floor_report import print_floor_violations
 from planner.commands.validate import problem_table
 from planner.csvsafe import write_csv
 from planner.problems import ScenarioError
-
-EXIT_INVALID = 2
-EXIT_BELOW_FLOOR = 3
 
 
 def add_parser(subparsers: argparse._SubParsersAction) -> None:

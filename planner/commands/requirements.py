@@ -13,13 +13,13 @@ import sys
 
 import pandas as pd
 
+from planner.commands import EXIT_INVALID
 from planner.commands.validate import problem_table
 from planner.csvsafe import frame_to_csv_bytes
 from planner.loading import load_scenario
 from planner.problems import ScenarioError
 from planner.requirements import compute_requirements, tier_requirements
 
-EXIT_INVALID = 2
 FILE_COLUMNS = [
     "interval_start",
     "queue",

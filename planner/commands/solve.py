@@ -16,6 +16,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from planner.commands import EXIT_BELOW_FLOOR, EXIT_INVALID, EXIT_NO_ROSTER
 from planner.commands.floor_report import print_floor_violations
 from planner.commands.validate import problem_table
 from planner.csvsafe import write_csv
@@ -23,10 +24,6 @@ from planner.loading import load_scenario
 from planner.model import Scenario
 from planner.problems import ScenarioError
 from planner.shifts import Shift
-
-EXIT_NO_ROSTER = 1
-EXIT_INVALID = 2
-EXIT_BELOW_FLOOR = 3
 
 
 def add_parser(subparsers: argparse._SubParsersAction) -> None:
@@ -103,6 +100,19 @@ def _load(args: argparse.Namespace) -> tuple[Scenario, list[Shift], list[Shift]]
     return scenario, previous, warm
 
 
+def _print_capacity_warnings(warnings: list[str]) -> None:
+    tight = [warning for warning in warnings if warning.endswith("(tight)")]
+    for warning in warnings:
+        if warning not in tight:
+            print(f"capacity: {warning}", file=sys.stderr)
+    if tight:
+        print(
+            f"capacity: {len(tight)} more hour ranges are tight for contract hours "
+            "(listed in summary.json)",
+            file=sys.stderr,
+        )
+
+
 def _print_progress(update: dict) -> None:
     if update["best_bound"] is None:
         print(
@@ -153,20 +163,14 @@ def _solve_and_write(
     previous: list[Shift],
     warm: list[Shift],
 ) -> int:
-    from solver import check_capacity, solve
+    from solver import solve
     from solver.explain import capacity_warnings
 
-    warnings = capacity_warnings(check_capacity(scenario, requirements))
-    tight = [warning for warning in warnings if warning.endswith("(tight)")]
-    for warning in warnings:
-        if warning not in tight:
-            print(f"capacity: {warning}", file=sys.stderr)
-    if tight:
-        print(
-            f"capacity: {len(tight)} more hour ranges are tight for contract hours "
-            "(listed in summary.json)",
-            file=sys.stderr,
-        )
+    warnings: list[str] = []
+
+    def print_capacity(capacity: pd.DataFrame) -> None:
+        warnings.extend(capacity_warnings(capacity))
+        _print_capacity_warnings(warnings)
 
     result = solve(
         scenario,
@@ -177,6 +181,7 @@ def _solve_and_write(
         progress=_print_progress,
         warm_start=warm or None,
         previous_roster=previous or None,
+        on_capacity=print_capacity,
     )
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)

@@ -12,6 +12,7 @@ import sys
 from collections import Counter
 from datetime import timedelta
 
+from planner.commands import EXIT_INVALID
 from planner.loading import load_scenario
 from planner.model import Scenario, queue_name
 from planner.problems import Problem, ScenarioError
@@ -42,10 +43,10 @@ def run(args: argparse.Namespace) -> int:
     except ScenarioError as error:
         print(f"{args.scenario}: {len(error.problems)} problem(s)", file=sys.stderr)
         print(problem_table(error.problems), file=sys.stderr)
-        return 2
+        return EXIT_INVALID
     except (OSError, ValueError) as error:
         print(f"{args.scenario}: cannot read the scenario: {error}", file=sys.stderr)
-        return 2
+        return EXIT_INVALID
     print(summary(scenario))
     return 0
 
