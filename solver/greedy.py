@@ -416,8 +416,8 @@ def greedy_roster(
 
     ``deadline`` (a ``time.perf_counter()`` value) and ``stop_event`` end the
     re-planning early; the roster then depends on machine speed.
-    ``on_improvement`` is called with the roster's price once the first complete
-    roster stands and again after every re-planning round that lowers it.
+    ``on_improvement`` is called with the roster's price after every pass and
+    re-planning round that lowers it.
     """
     if not any(agent_options.options for agent_options in options):
         return GreedyRoster(set(), 0.0, 0, False)
