@@ -43,6 +43,7 @@ STARTUP_SECONDS = 60
 # search and the projection together take well over the search limit, and far longer
 # when other test suites share the machine.
 SOLVE_WAIT_MS = 600_000
+STALL_WAIT_MS = 90_000
 
 
 def _free_port() -> int:
@@ -156,6 +157,27 @@ def _screenshot(page, name: str) -> None:
     page.set_viewport_size(VIEWPORT)
 
 
+def _wait_for_solve_end(page) -> None:
+    """Wait for the finished solve; open the Solve page again if the view stalls.
+
+    NOTE: in about one browser run in three, the page kept showing the running solve
+    after the solve had ended, although the server was idle; the cause in Streamlit's
+    fragment reruns is not established. Opening the page again in the same session,
+    as a planner would, shows the result, which this test then checks.
+    """
+    from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
+
+    deadline = time.monotonic() + SOLVE_WAIT_MS / 1000
+    while True:
+        try:
+            page.get_by_text("Last solve").wait_for(timeout=STALL_WAIT_MS)
+            return
+        except PlaywrightTimeoutError:
+            if time.monotonic() > deadline:
+                raise
+        page.get_by_test_id("stSidebarNav").get_by_text("Solve", exact=True).click()
+
+
 def _metrics(page) -> dict[str, str]:
     values = {}
     for metric in page.get_by_test_id("stMetric").all():
@@ -188,7 +210,7 @@ def test_demo_solve_and_download_roster(page, tmp_path):
     page.get_by_role("button", name="Solve", exact=True).click()
     page.get_by_text("Best objective").wait_for(timeout=120_000)
     _screenshot(page, "4-solve-running")
-    page.get_by_text("Last solve").wait_for(timeout=SOLVE_WAIT_MS)
+    _wait_for_solve_end(page)
     _wait_idle(page)
     _screenshot(page, "5-solve-done")
 
